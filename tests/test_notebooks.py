@@ -1,0 +1,107 @@
+"""Static checks of the notebooks, and the data loader they all share (tested without network)."""
+import hashlib
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import LIVE_PAGES, ROOT, notebooks, read_nb, source_of
+
+NOTEBOOKS = notebooks()
+IDS = [str(p.relative_to(ROOT)) for p in NOTEBOOKS]
+# Where each module's self-checking quiz lives, and its minimum number of questions.
+QUIZZES = {"DSECOP/Intro_to_Deep_Learning/10_Using_Deep_Learning_to_Find_Hot_Jupiters": 8}
+
+
+def cells_tagged(nb, tag):
+    """Code cells of a notebook carrying a tag."""
+    return [c for c in nb.cells if c.cell_type == "code" and tag in c.metadata.get("tags", [])]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_committed_without_outputs(path):
+    nb = read_nb(path)
+    dirty = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"
+             and (c.outputs or c.execution_count is not None)]
+    assert not dirty, f"{path.name}: cells {dirty} have stored outputs; strip them before committing"
+    assert nb.metadata.get("kernelspec", {}).get("name") == "python3", f"{path.name}: kernelspec"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_has_exercise_with_collapsed_solution(path):
+    text = "\n".join(c.source for c in read_nb(path).cells if c.cell_type == "markdown")
+    assert re.search(r"^:::+\{exercise\}", text, flags=re.MULTILINE), f"{path.name}: no exercise"
+    solutions = re.findall(r"^:::+\{solution\}[^\n]*\n:class: dropdown", text, flags=re.MULTILINE)
+    assert solutions, f"{path.name}: no solution collapsed with ':class: dropdown'"
+
+
+def test_ruff_clean():
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "."], check=False, cwd=ROOT,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("docname", LIVE_PAGES)
+def test_live_code_cell_present(docname):
+    nb = read_nb(source_of(docname))
+    assert len(cells_tagged(nb, "live-code")) >= 1, f"{docname}: no cell tagged live-code"
+
+
+@pytest.mark.parametrize("docname,minimum", sorted(QUIZZES.items()))
+def test_module_quiz(docname, minimum):
+    code = "\n".join(c.source for c in read_nb(source_of(docname)).cells if c.cell_type == "code")
+    assert "display_quiz(" in code, f"{docname}: no self-checking quiz"
+    assert code.count('"question"') >= minimum, f"{docname}: fewer than {minimum} quiz questions"
+
+
+# --- the data loader -------------------------------------------------------------------------
+
+LOADER_NBS = [p for p in NOTEBOOKS if cells_tagged(read_nb(p), "data-loader")]
+
+
+def test_loader_cells_identical():
+    sources = {p.name: cells_tagged(read_nb(p), "data-loader")[0].source for p in LOADER_NBS}
+    assert sources, "no notebook has a data-loader cell"
+    assert len(set(sources.values())) == 1, "data-loader cells differ: " + ", ".join(sources)
+
+
+@pytest.fixture
+def fetch(monkeypatch):
+    """The notebooks' own `fetch`, executed from the cell text, with every network call refused."""
+    def refuse(*args, **kwargs):
+        raise OSError("network disabled in this test")
+
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    namespace = {}
+    source = cells_tagged(read_nb(LOADER_NBS[0]), "data-loader")[0].source
+    exec(source, namespace)  # noqa: S102 -- the point: test the exact cell the notebooks run
+    return namespace
+
+
+URL = "https://example.org/pinned/events.csv"
+CONTENT = b"E,px,py,pz\n1.0,0.1,0.2,0.3\n"
+SHA = hashlib.sha256(CONTENT).hexdigest()
+
+
+def test_loader_uses_cached_copy_without_network(fetch, tmp_path, monkeypatch):
+    (tmp_path / "events.csv").write_bytes(CONTENT)
+    monkeypatch.setenv(fetch["DATA_ENV"], str(tmp_path))
+    assert Path(fetch["fetch"](URL, SHA)).read_bytes() == CONTENT
+
+
+def test_loader_rejects_wrong_hash(fetch, tmp_path, monkeypatch):
+    (tmp_path / "events.csv").write_bytes(CONTENT + b"tampered\n")
+    monkeypatch.setenv(fetch["DATA_ENV"], str(tmp_path))
+    with pytest.raises(ValueError, match=r"does not match its pinned sha256.*delete it"):
+        fetch["fetch"](URL, SHA)
+
+
+def test_loader_offline_error_names_the_variable(fetch, tmp_path, monkeypatch):
+    monkeypatch.setenv(fetch["DATA_ENV"], str(tmp_path))
+    with pytest.raises(RuntimeError, match=fetch["DATA_ENV"]) as err:
+        fetch["fetch"](URL, SHA)
+    assert "\n" not in str(err.value), "the error must be one line"
+    assert not (tmp_path / "events.csv").exists()
