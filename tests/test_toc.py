@@ -8,6 +8,11 @@ from conftest import ROOT, read_nb, source_of, toc_files
 # Finished parts of the book, with every page (path without extension -> exact H1 title).
 # Mirrors ../shared/spec/PAGES.md; test_pages_match_spec checks the two agree when the spec is present.
 FINISHED = {
+    "DSECOP/Exploratory_Data_Analysis/README": "Exploratory Data Analysis",
+    "DSECOP/Exploratory_Data_Analysis/01_dataset_cleaning":
+        "Exploratory Data Analysis: Cleaning a Detector Dataset",
+    "DSECOP/Exploratory_Data_Analysis/02_preprocessing_techniques":
+        "Preprocessing Techniques for Machine Learning",
     "DSECOP/Intro_to_Deep_Learning/README": "Introduction to Deep Learning",
     "DSECOP/Intro_to_Deep_Learning/01_Introduction_to_Neural_Network":
         "Lecture I: Introduction to Neural Networks",
@@ -24,6 +29,9 @@ FINISHED = {
     "DSECOP/Intro_to_Deep_Learning/09_Activation_Function": "Lecture IX: Activation Functions",
     "DSECOP/Intro_to_Deep_Learning/10_Using_Deep_Learning_to_Find_Hot_Jupiters":
         "Lecture X: Using Deep Learning to Find Hot Jupiters",
+    "DSECOP/Intro_to_Random_Forest/README": "Introduction to Random Forest",
+    "DSECOP/Intro_to_Random_Forest/0_1_random_forest": "An Introduction to the Random Forest Algorithm",
+    "DSECOP/Intro_to_Random_Forest/0_2_random_forest": "Using Random Forest for Classifying Exoplanets",
 }
 SPEC = ROOT.parent / "shared" / "spec" / "PAGES.md"
 CONTENT_DIRS = ["DSECOP", "deeplearning_book"]
