@@ -73,7 +73,21 @@ def single_neuron(path):
     plt.close(fig)
 
 
+def favicon(path):
+    """A 64-pixel icon: three inputs feeding one neuron."""
+    fig, ax = plt.subplots(figsize=(1, 1))
+    for y in (0.2, 0.5, 0.8):
+        ax.plot([0.15, 0.7], [y, 0.5], color="#1b3a5c", lw=2.5)
+        ax.add_patch(Circle((0.15, y), 0.1, color="#a9cbe8"))
+    ax.add_patch(Circle((0.7, 0.5), 0.22, color="#2f6fad"))
+    ax.set(xlim=(0, 1), ylim=(0, 1), aspect="equal")
+    ax.axis("off")
+    fig.savefig(path, dpi=64, transparent=True)
+    plt.close(fig)
+
+
 if __name__ == "__main__":
     nested_circles(HERE / "DL_01.png")
     single_neuron(HERE / "single_neuron.png")
-    print("wrote", HERE / "DL_01.png", "and", HERE / "single_neuron.png")
+    favicon(HERE / "favicon.png")
+    print("wrote DL_01.png, single_neuron.png and favicon.png in", HERE)

@@ -53,6 +53,17 @@
     }
     if (typeof thebe === "undefined") await loadScript(`${root}_classroom/thebe/index.js`);
     modifyDOMForThebe(); // from sphinx-thebe: marks the page's code cells as executable
+    // thebe 0.9.3 pairs the i-th code cell with the i-th output placeholder on the page, so a
+    // cell without output would shift every later output onto the wrong cell: give each its own.
+    document.querySelectorAll("[data-executable]").forEach((source) => {
+      const next = source.nextElementSibling;
+      if (!(next && next.hasAttribute("data-output"))) {
+        const empty = document.createElement("div");
+        empty.className = "cell_output";
+        empty.setAttribute("data-output", "");
+        source.insertAdjacentElement("afterend", empty);
+      }
+    });
     thebe.on("status", (evt, data) => {
       const state = data.status === "ready" ? "ready" : data.status;
       status(`Live Code (local kernel): ${state}`, data.status === "failed" ? "warning" : "note");

@@ -94,6 +94,7 @@ def page(browser):
     tab.errors, tab.external = [], []
     tab.on("console", lambda m: tab.errors.append(m.text) if m.type == "error" else None)
     tab.on("pageerror", lambda e: tab.errors.append(str(e)))
+    tab.on("response", lambda r: tab.errors.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
 
     def route(request_route):
         if request_route.request.url.startswith(LOCAL):
@@ -134,12 +135,14 @@ def test_page_in_browser(classroom, page, docname):
         labels = page.evaluate("[...document.querySelectorAll('.dropdown-launch-buttons a, "
                                ".dropdown-launch-buttons button')].map(e => e.innerText.trim())")
         assert {"Binder", "Colab"} <= set(labels), f"launch menu incomplete: {labels}"
+    assert not page.errors, f"JavaScript console errors: {page.errors}"
+    assert not page.external, f"requests that left this computer: {page.external}"
+    # (checked before axe: axe-core re-fetches stylesheets itself and resolves their @import
+    # against the page, a 404 of its own making)
     violations = [v for v in Axe().run(page).response["violations"]
                   if v["impact"] in ("serious", "critical") and v["id"] not in AXE_EXPLAINED]
     assert not violations, "axe: " + "; ".join(
         f"{v['id']} ({v['impact']}, {len(v['nodes'])}x): {v['nodes'][0]['target']}" for v in violations)
-    assert not page.errors, f"JavaScript console errors: {page.errors}"
-    assert not page.external, f"requests that left this computer: {page.external}"
     if docname in SCREENSHOTS:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=ARTIFACTS / f"{SCREENSHOTS[docname]}.png")
@@ -160,10 +163,12 @@ def test_live_code_runs_on_local_kernel(classroom, page, docname):
     page.wait_for_function("() => !document.querySelector('.tag_thebe-init .thebe-output') || "
                            "window.thebe.session.kernel.status === 'idle'", timeout=120_000)
     output = cell.locator(".thebe-output")
-    output.evaluate("e => { e.innerHTML = ''; }")  # only the kernel can refill it
+    # Mark what is shown now; only the kernel's new output can appear as unmarked nodes.
+    output.evaluate("e => e.querySelectorAll('*').forEach(n => { n.dataset.stale = '1'; })")
     clicked = time.perf_counter()
     cell.locator("button.thebe-run-button").click()
-    page.wait_for_function("e => e.innerText.trim().length > 0 || e.querySelector('img')",
+    page.wait_for_function("e => [...e.querySelectorAll('*')].some(n => !n.dataset.stale && "
+                           "(n.innerText.trim().length > 0 || n.tagName === 'IMG'))",
                            arg=output.element_handle(), timeout=60_000)
     page.wait_for_function("() => window.thebe.session.kernel.status === 'idle'", timeout=60_000)
     first_output = time.perf_counter() - clicked
