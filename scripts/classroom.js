@@ -65,8 +65,7 @@
       }
     });
     thebe.on("status", (evt, data) => {
-      const state = data.status === "ready" ? "ready" : data.status;
-      status(`Live Code (local kernel): ${state}`, data.status === "failed" ? "warning" : "note");
+      status(`Live Code (local kernel): ${data.status}`, data.status === "failed" ? "warning" : "note");
       document.body.dataset.kernel = data.status;
     });
     await thebe.bootstrap({
