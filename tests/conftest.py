@@ -1,5 +1,4 @@
 """Shared fixtures: the book's pages from _toc.yml, and one strict build of the site per test run."""
-import os
 import re
 import subprocess
 import sys
@@ -64,8 +63,7 @@ def site():
     The build executes every notebook in a fresh kernel (jupyter-cache reuses a result only
     when a notebook's code is unchanged), so this is also the notebook-execution test.
     """
-    env = dict(os.environ)
-    result = subprocess.run([sys.executable, *STRICT_BUILD], check=False, cwd=ROOT, env=env,
+    result = subprocess.run([sys.executable, *STRICT_BUILD], check=False, cwd=ROOT,
                             capture_output=True, text=True)
     log = result.stdout + result.stderr
     (ROOT / "_build").mkdir(exist_ok=True)
