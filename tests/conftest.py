@@ -1,5 +1,7 @@
 """Shared fixtures: the book's pages from _toc.yml, and one strict build of the site per test run."""
+import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -60,9 +62,12 @@ def read_nb(path):
 def site():
     """Build the site once, strictly (-W -n --keep-going, cell errors raise); return _build/html.
 
-    The build executes every notebook in a fresh kernel (jupyter-cache reuses a result only
-    when a notebook's code is unchanged), so this is also the notebook-execution test.
+    The execution cache is emptied first, so the build executes every notebook exactly once in
+    this run, in parallel (scripts/parallel_execution.py), each in a fresh kernel with its own
+    folder as working directory: this is also the notebook-execution test. Later builds in the
+    same run (classroom mode) reuse those executions.
     """
+    shutil.rmtree(ROOT / "_build" / ".jupyter_cache", ignore_errors=True)
     result = subprocess.run([sys.executable, *STRICT_BUILD], check=False, cwd=ROOT,
                             capture_output=True, text=True)
     log = result.stdout + result.stderr
@@ -76,3 +81,9 @@ def site():
         + "\n".join(warnings[:40] or log.splitlines()[-40:])
     )
     return BUILD_HTML
+
+
+@pytest.fixture(scope="session")
+def execution_report(site):
+    """What the strict build's parallel executor recorded, per notebook (relative path)."""
+    return json.loads((ROOT / "_build" / "execution-report.json").read_text())["notebooks"]

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 from conftest import LIVE_PAGES, ROOT, notebooks, read_nb, source_of
 
@@ -29,6 +30,38 @@ def test_committed_without_outputs(path):
              and (c.outputs or c.execution_count is not None)]
     assert not dirty, f"{path.name}: cells {dirty} have stored outputs; strip them before committing"
     assert nb.metadata.get("kernelspec", {}).get("name") == "python3", f"{path.name}: kernelspec"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_notebook_executed_once_in_this_run(execution_report, path):
+    """The strict build executed it (not a cached copy), in a fresh kernel, without an error."""
+    record = execution_report.get(str(path.relative_to(ROOT)))
+    assert record is not None, f"{path.name} was not seen by the parallel executor"
+    assert record["executed"], f"{path.name} came from the cache, not from this run"
+    assert record["ok"], f"{path.name} failed:\n{record['error']}"
+
+
+def write_notebook(path, *sources):
+    """A notebook of code cells, committed-style (no outputs)."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src) for src in sources])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def test_nbmake_tests_one_page(tmp_path):
+    """`pytest --nbmake page.ipynb` (the README's one-page check) runs a page in its own folder
+    and fails when a cell fails."""
+    good = write_notebook(tmp_path / "pages" / "good.ipynb", "from pathlib import Path",
+                          f"assert Path.cwd() == Path({str(tmp_path / 'pages')!r})")
+    bad = write_notebook(tmp_path / "pages" / "bad.ipynb", "x = 1", "x / 0")
+    runs = {}
+    for nb in (good, bad):
+        runs[nb.name] = subprocess.run([sys.executable, "-m", "pytest", "--nbmake", "-q", "-p", "no:cacheprovider",
+                                        str(nb)], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert runs["good.ipynb"].returncode == 0, runs["good.ipynb"].stdout[-2000:]
+    assert runs["bad.ipynb"].returncode != 0 and "ZeroDivisionError" in runs["bad.ipynb"].stdout
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
