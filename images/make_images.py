@@ -86,8 +86,16 @@ def favicon(path):
     plt.close(fig)
 
 
+def favicon_ico(png, path):
+    """The same icon as favicon.ico, for browsers that ask for /favicon.ico at the site root."""
+    from PIL import Image
+
+    Image.open(png).save(path, format="ICO", sizes=[(16, 16), (32, 32), (64, 64)])
+
+
 if __name__ == "__main__":
     nested_circles(HERE / "DL_01.png")
     single_neuron(HERE / "single_neuron.png")
     favicon(HERE / "favicon.png")
-    print("wrote DL_01.png, single_neuron.png and favicon.png in", HERE)
+    favicon_ico(HERE / "favicon.png", HERE / "favicon.ico")
+    print("wrote DL_01.png, single_neuron.png, favicon.png and favicon.ico in", HERE)

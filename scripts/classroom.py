@@ -84,7 +84,8 @@ def build():
     local = config.setdefault("sphinx", {}).get("local_extensions") or {}
     config["sphinx"]["local_extensions"] = {name: str(ROOT / path) for name, path in local.items()}
     sphinx = config["sphinx"].setdefault("config", {})
-    sphinx["html_extra_path"] = [str(ASSETS)]  # copied verbatim: never injected into pages
+    # copied verbatim, never injected into pages (the book's own extra files too, made absolute)
+    sphinx["html_extra_path"] = [str(ROOT / p) for p in sphinx.get("html_extra_path", [])] + [str(ASSETS)]
     sphinx["html_js_files"] = ["../_classroom/classroom.js"]  # relative to _static
     sphinx["mathjax_path"] = "../_classroom/mathjax/tex-mml-chtml.js"
     OUTPUT.mkdir(parents=True, exist_ok=True)

@@ -108,9 +108,29 @@ def page(browser):
     context.close()
 
 
+CLS_BOUND = 0.1  # "good" cumulative layout shift ends at 0.1 (web.dev/cls); "poor" starts at 0.25
+
+
+def layout_shift(tab):
+    """Cumulative layout shift of the page so far (not caused by input), from the browser's own
+    layout-shift entries, read once MathJax is done and the page has had a moment to settle."""
+    return tab.evaluate("""async () => {
+        if (window.MathJax && MathJax.startup) await MathJax.startup.promise;
+        await new Promise(r => setTimeout(r, 500));
+        return await new Promise(resolve => {
+            let total = 0;
+            const observer = new PerformanceObserver(list => list.getEntries().forEach(e => {
+                if (!e.hadRecentInput) total += e.value; }));
+            observer.observe({type: "layout-shift", buffered: true});
+            setTimeout(() => { observer.disconnect(); resolve(total); }, 200);
+        });
+    }""")
+
+
 def open_page(tab, url):
-    """Load a page, force lazy images to load, and wait for MathJax to finish."""
+    """Load a page, record its layout shift, force lazy images to load, wait for MathJax."""
     tab.goto(url, wait_until="load")
+    tab.layout_shift = layout_shift(tab)
     tab.evaluate("""async () => {
         document.querySelectorAll('img').forEach(i => { i.loading = 'eager'; });
         await Promise.all([...document.images].map(i => i.complete ? null :
@@ -137,6 +157,7 @@ def test_page_in_browser(classroom, page, docname):
         assert {"Binder", "Colab"} <= set(labels), f"launch menu incomplete: {labels}"
     assert not page.errors, f"JavaScript console errors: {page.errors}"
     assert not page.external, f"requests that left this computer: {page.external}"
+    assert page.layout_shift < CLS_BOUND, f"content jumps while the page loads: CLS {page.layout_shift:.3f}"
     # (checked before axe: axe-core re-fetches stylesheets itself and resolves their @import
     # against the page, a 404 of its own making)
     violations = [v for v in Axe().run(page).response["violations"]
