@@ -13,8 +13,10 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 BUILD_HTML = ROOT / "_build" / "html"
 STRICT_BUILD = ["-c", "from jupyter_book.cli.main import main; main()", "build", "--all", "-W", "-n", "--keep-going", "."]
-# Pages with a live-code example (Thebe), as promised on the home page.
+# Pages with a live-code example (Thebe), as promised on the home page (a neuron, optimisers).
 LIVE_PAGES = [
+    "deeplearning_book/core/Neural_Networks_Basics",
+    "deeplearning_book/core/Optimization_Techniques",
     "DSECOP/Intro_to_Deep_Learning/01_Introduction_to_Neural_Network",
     "DSECOP/Intro_to_Deep_Learning/04_Gradient_Descent",
     "DSECOP/Intro_to_Deep_Learning/10_Using_Deep_Learning_to_Find_Hot_Jupiters",

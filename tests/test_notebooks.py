@@ -12,8 +12,9 @@ from conftest import LIVE_PAGES, ROOT, notebooks, read_nb, source_of
 
 NOTEBOOKS = notebooks()
 IDS = [str(p.relative_to(ROOT)) for p in NOTEBOOKS]
-# Where each module's self-checking quiz lives, and its minimum number of questions.
-QUIZZES = {"DSECOP/Exploratory_Data_Analysis/02_preprocessing_techniques": 8,
+# Where each module's or section's self-checking quiz lives, and its minimum number of questions.
+QUIZZES = {"deeplearning_book/core/Regularization": 6, "deeplearning_book/feedforward/Backpropagation": 6,
+           "DSECOP/Exploratory_Data_Analysis/02_preprocessing_techniques": 8,
            "DSECOP/Intro_to_Deep_Learning/10_Using_Deep_Learning_to_Find_Hot_Jupiters": 8,
            "DSECOP/Intro_to_Random_Forest/0_2_random_forest": 6}
 

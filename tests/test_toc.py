@@ -3,6 +3,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import ROOT, read_nb, source_of, toc_files
 
 # Finished parts of the book, with every page (path without extension -> exact H1 title).
@@ -33,6 +34,74 @@ FINISHED = {
     "DSECOP/Intro_to_Random_Forest/0_1_random_forest": "An Introduction to the Random Forest Algorithm",
     "DSECOP/Intro_to_Random_Forest/0_2_random_forest": "Using Random Forest for Classifying Exoplanets",
 }
+# The deep-learning book, in the specification's order: sidebar caption (= home card title) ->
+# pages (path -> exact H1 title). A section lands whole; the sidebar and the home grid list the
+# sections that have landed, in this order, before the DSECOP modules.
+BOOK = {
+    "Core Concepts": {
+        "deeplearning_book/core/Overview": "What is Deep Learning",
+        "deeplearning_book/core/Neural_Networks_Basics": "Neural Networks Basics",
+        "deeplearning_book/core/Activation_Functions": "Activation Functions",
+        "deeplearning_book/core/Loss_Functions": "Loss Functions",
+        "deeplearning_book/core/Optimization_Techniques": "Optimization Techniques",
+        "deeplearning_book/core/Regularization": "Regularization",
+    },
+    "Feedforward Networks": {
+        "deeplearning_book/feedforward/Perceptron": "Perceptron",
+        "deeplearning_book/feedforward/MLP": "Multilayer Perceptron (MLP)",
+        "deeplearning_book/feedforward/Backpropagation": "Backpropagation",
+    },
+    "Convolutional Neural Networks (CNNs)": {
+        "deeplearning_book/cnn/Convolution": "Convolution Operation",
+        "deeplearning_book/cnn/Pooling": "Pooling Layers",
+        "deeplearning_book/cnn/Architectures": "CNN Architectures",
+        "deeplearning_book/cnn/Applications": "Applications of CNNs",
+    },
+    "Recurrent Neural Networks (RNNs)": {
+        "deeplearning_book/rnn/RNN_Basics": "RNN Basics",
+        "deeplearning_book/rnn/LSTM": "LSTM",
+        "deeplearning_book/rnn/GRU": "GRU",
+        "deeplearning_book/rnn/Applications": "Applications of RNNs",
+    },
+    "Advanced Architectures": {
+        "deeplearning_book/advanced/Transformers": "Transformers",
+        "deeplearning_book/advanced/Attention": "Attention Mechanism",
+        "deeplearning_book/advanced/Autoencoders": "Autoencoders",
+        "deeplearning_book/advanced/VAEs": "Variational Autoencoders (VAEs)",
+        "deeplearning_book/advanced/GANs": "Generative Adversarial Networks (GANs)",
+        "deeplearning_book/advanced/Diffusion_Models": "Diffusion Models",
+    },
+    "Training Techniques": {
+        "deeplearning_book/training/Batch_Normalization": "Batch Normalization",
+        "deeplearning_book/training/Dropout": "Dropout",
+        "deeplearning_book/training/Data_Augmentation": "Data Augmentation",
+        "deeplearning_book/training/Transfer_Learning": "Transfer Learning",
+        "deeplearning_book/training/Hyperparameter_Tuning": "Hyperparameter Tuning",
+    },
+    "Evaluation & Metrics": {
+        "deeplearning_book/evaluation/Classification": "Classification Metrics",
+        "deeplearning_book/evaluation/Regression": "Regression Metrics",
+        "deeplearning_book/evaluation/Image": "Image Metrics",
+        "deeplearning_book/evaluation/NLP": "Text & NLP Metrics",
+    },
+    "Tools & Frameworks": {
+        "deeplearning_book/tools/PyTorch": "PyTorch",
+        "deeplearning_book/tools/TensorFlow": "TensorFlow",
+        "deeplearning_book/tools/Keras": "Keras",
+        "deeplearning_book/tools/JAX": "JAX",
+        "deeplearning_book/tools/Deployment": "Deployment & APIs",
+    },
+    "Applications": {
+        "deeplearning_book/applications/Computer_Vision": "Computer Vision",
+        "deeplearning_book/applications/NLP": "Natural Language Processing",
+        "deeplearning_book/applications/Speech": "Speech & Audio",
+        "deeplearning_book/applications/RL": "Reinforcement Learning",
+        "deeplearning_book/applications/Healthcare": "Healthcare & Medical Imaging",
+    },
+}
+LANDED = [caption for caption, pages in BOOK.items() if any(source_of(d) for d in pages)]
+FINISHED.update({doc: title for caption in LANDED for doc, title in BOOK[caption].items()})
+DSECOP_CAPTIONS = ["Exploratory Data Analysis", "Introduction to Deep Learning", "Introduction to Random Forest"]
 SPEC = ROOT.parent / "shared" / "spec" / "PAGES.md"
 CONTENT_DIRS = ["DSECOP", "deeplearning_book"]
 
@@ -84,3 +153,33 @@ def test_pages_match_spec():
         assert Path(row.split("`")[1]).suffix == source_of(docname).suffix, f"{docname}: wrong extension"
         spec_title = row.split("|")[2].strip()
         assert spec_title.startswith(title), f"{docname}: spec title {spec_title!r}"
+
+
+@pytest.mark.parametrize("caption", list(BOOK))
+def test_a_section_lands_whole(caption):
+    present = [d for d in BOOK[caption] if source_of(d)]
+    assert present in ([], list(BOOK[caption])), f"{caption}: only {present} exist; land the whole section"
+
+
+def test_sidebar_lists_landed_sections_in_order_then_dsecop():
+    parts = yaml.safe_load((ROOT / "_toc.yml").read_text())["parts"]
+    assert [p["caption"] for p in parts] == LANDED + DSECOP_CAPTIONS
+    for part in parts[:len(LANDED)]:
+        files = [c["file"] for c in part["chapters"]]
+        assert files == list(BOOK[part["caption"]]), f"{part['caption']}: pages out of order in _toc.yml"
+
+
+def home_cards():
+    """(header, [(link text, target)]) of each section card on the home page, in order."""
+    text = (ROOT / "intro.md").read_text()
+    cards = re.findall(r":::\{grid-item-card\}\n:header: (.+)\n((?:.*\n)*?):::\n", text)
+    return [(header.strip(), re.findall(r"^\* \[(.+)\]\((.+)\.ipynb\)$", body, flags=re.MULTILINE))
+            for header, body in cards]
+
+
+def test_home_grid_has_a_card_per_landed_section():
+    cards = home_cards()
+    assert [header for header, _ in cards] == LANDED, "home cards must match the landed sections, in order"
+    for header, links in cards:
+        assert links == [(title, doc) for doc, title in BOOK[header].items()], f"card {header!r}: links"
+    assert "::::{grid} 1 1 2 2" in (ROOT / "intro.md").read_text(), "two columns on wide screens, one on phones"
