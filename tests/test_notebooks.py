@@ -14,6 +14,8 @@ NOTEBOOKS = notebooks()
 IDS = [str(p.relative_to(ROOT)) for p in NOTEBOOKS]
 # Where each module's or section's self-checking quiz lives, and its minimum number of questions.
 QUIZZES = {"deeplearning_book/core/Regularization": 6, "deeplearning_book/feedforward/Backpropagation": 6,
+           "deeplearning_book/cnn/Applications": 6, "deeplearning_book/rnn/Applications": 6,
+           "deeplearning_book/training/Hyperparameter_Tuning": 6,
            "DSECOP/Exploratory_Data_Analysis/02_preprocessing_techniques": 8,
            "DSECOP/Intro_to_Deep_Learning/10_Using_Deep_Learning_to_Find_Hot_Jupiters": 8,
            "DSECOP/Intro_to_Random_Forest/0_2_random_forest": 6}
@@ -126,6 +128,16 @@ def test_loader_uses_cached_copy_without_network(fetch, tmp_path, monkeypatch):
     (tmp_path / "events.csv").write_bytes(CONTENT)
     monkeypatch.setenv(fetch["DATA_ENV"], str(tmp_path))
     assert Path(fetch["fetch"](URL, SHA)).read_bytes() == CONTENT
+
+
+def test_loader_reads_the_data_readme_name(fetch, tmp_path, monkeypatch):
+    # tiny-Shakespeare's URL ends in input.txt; ../shared/data/README.md (the offline copy) names it
+    # tinyshakespeare.txt. A page passes that name; without it the file would not be found offline.
+    (tmp_path / "renamed.csv").write_bytes(CONTENT)
+    monkeypatch.setenv(fetch["DATA_ENV"], str(tmp_path))
+    assert Path(fetch["fetch"](URL, SHA, "renamed.csv")).read_bytes() == CONTENT
+    with pytest.raises(RuntimeError, match=fetch["DATA_ENV"]):
+        fetch["fetch"](URL, SHA)
 
 
 def test_loader_rejects_wrong_hash(fetch, tmp_path, monkeypatch):
