@@ -17,6 +17,7 @@ QUIZZES = {"deeplearning_book/core/Regularization": 6, "deeplearning_book/feedfo
            "deeplearning_book/cnn/Applications": 6, "deeplearning_book/rnn/Applications": 6,
            "deeplearning_book/training/Hyperparameter_Tuning": 6,
            "deeplearning_book/evaluation/NLP": 6,
+           "deeplearning_book/advanced/Diffusion_Models": 6,
            "DSECOP/Exploratory_Data_Analysis/02_preprocessing_techniques": 8,
            "DSECOP/Intro_to_Deep_Learning/10_Using_Deep_Learning_to_Find_Hot_Jupiters": 8,
            "DSECOP/Intro_to_Random_Forest/0_2_random_forest": 6}
