@@ -9,18 +9,18 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import LIVE_PAGES, ROOT, notebooks, read_nb, source_of
+from test_toc import BOOK, LANDED
 
 NOTEBOOKS = notebooks()
 IDS = [str(p.relative_to(ROOT)) for p in NOTEBOOKS]
 # Where each module's or section's self-checking quiz lives, and its minimum number of questions.
-QUIZZES = {"deeplearning_book/core/Regularization": 6, "deeplearning_book/feedforward/Backpropagation": 6,
-           "deeplearning_book/cnn/Applications": 6, "deeplearning_book/rnn/Applications": 6,
-           "deeplearning_book/training/Hyperparameter_Tuning": 6,
-           "deeplearning_book/evaluation/NLP": 6,
-           "deeplearning_book/advanced/Diffusion_Models": 6,
-           "DSECOP/Exploratory_Data_Analysis/02_preprocessing_techniques": 8,
-           "DSECOP/Intro_to_Deep_Learning/10_Using_Deep_Learning_to_Find_Hot_Jupiters": 8,
-           "DSECOP/Intro_to_Random_Forest/0_2_random_forest": 6}
+# Each landed section of the deep-learning book ends with a quiz on its last page (test_toc.BOOK
+# lists the sections and their pages); the DSECOP modules end with theirs.
+QUIZZES = {list(BOOK[caption])[-1]: 6 for caption in LANDED} | {
+    "DSECOP/Exploratory_Data_Analysis/02_preprocessing_techniques": 8,
+    "DSECOP/Intro_to_Deep_Learning/10_Using_Deep_Learning_to_Find_Hot_Jupiters": 8,
+    "DSECOP/Intro_to_Random_Forest/0_2_random_forest": 6,
+}
 
 
 def cells_tagged(nb, tag):
