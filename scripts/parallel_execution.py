@@ -13,21 +13,29 @@ nothing a second time.
 - A notebook that fails is not cached. With `nb_execution_raise_on_error` (this book's setting)
   the build stops after all notebooks have run, naming every failure with its traceback;
   otherwise myst-nb executes it again and reports it in its usual way.
+- Kernels are warm: each is a fresh process forked from one that has already imported NumPy, SciPy,
+  pandas, Matplotlib, scikit-learn and PyTorch (scripts/warm_kernels.py), which saves each notebook
+  about 3 s of imports. `DL4PHYS_WARM_KERNELS=0` runs plain kernels instead.
 - `_build/execution-report.json` (beside the HTML folder) records, per notebook, whether it was
   executed in this build or taken from the cache, its execution time and its error.
 Only `.ipynb` files in execution mode "cache" are handled; anything else is left to myst-nb.
 """
 import json
 import os
+import select
+import shutil
+import subprocess
+import sys
 import tempfile
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 import nbformat
+import warm_kernels
 from jupyter_cache import get_cache
 from jupyter_cache.base import CacheBundleIn
 from jupyter_cache.executors.utils import single_nb_execution
@@ -49,8 +57,8 @@ def cell_seconds(cell):
         return 0.0
 
 
-def execute_one(path, timeout, allow_errors, in_temp, one_thread):
-    """Execute one notebook in a fresh kernel.
+def execute_one(path, timeout, allow_errors, in_temp, one_thread, kernel_manager_class=None):
+    """Execute one notebook in a fresh kernel (started by `kernel_manager_class` if given).
 
     Returns (path, seconds, executed notebook or None if it failed, traceback, slowest cells).
     """
@@ -61,8 +69,9 @@ def execute_one(path, timeout, allow_errors, in_temp, one_thread):
     start = time.perf_counter()
     try:
         with (tempfile.TemporaryDirectory() if in_temp else nullcontext(str(Path(path).parent))) as cwd:
+            extra = {"kernel_manager_class": kernel_manager_class} if kernel_manager_class else {}
             result = single_nb_execution(nb, cwd=cwd, timeout=timeout, allow_errors=allow_errors,
-                                         record_timing=True)
+                                         record_timing=True, **extra)
     except Exception:  # noqa: BLE001 -- a dead or missing kernel: report it like a failing cell
         return path, time.perf_counter() - start, None, traceback.format_exc(), []
     slowest = sorted(((cell_seconds(cell), i) for i, cell in enumerate(nb.cells)), reverse=True)[:3]
@@ -99,6 +108,36 @@ def expected_seconds(paths, cache):
     return guess
 
 
+@contextmanager
+def warm_zygote(one_thread):
+    """Start the process that warm kernels are forked from; yield their kernel manager class, or
+    None (plain kernels) if DL4PHYS_WARM_KERNELS=0, if the system cannot fork, or if it fails."""
+    if os.environ.get("DL4PHYS_WARM_KERNELS", "1") == "0" or not hasattr(os, "fork"):
+        yield None
+        return
+    folder = tempfile.mkdtemp(prefix="dl4p-warm-")           # a short path: Unix sockets allow ~100 bytes
+    path = os.path.join(folder, "zygote.sock")
+    env = dict(os.environ)
+    if one_thread:                                           # thread pools are sized when torch is imported
+        for var in THREAD_VARS:
+            env.setdefault(var, "1")
+    proc = subprocess.Popen([sys.executable, warm_kernels.__file__, "serve", path], env=env,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        ready = select.select([proc.stdout], [], [], 120)[0] and proc.stdout.readline().strip() == "ready"
+        if not ready:
+            LOGGER.info("warm kernels unavailable: notebooks run in plain kernels")
+            yield None
+            return
+        os.environ[warm_kernels.SOCKET_ENV] = path            # read by the kernel managers in the workers
+        yield warm_kernels.WarmKernelManager
+    finally:
+        os.environ.pop(warm_kernels.SOCKET_ENV, None)
+        proc.kill()
+        proc.wait()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def execute_in_parallel(app, env, docnames):
     """Run every notebook that needs it, N at a time, and store the results in the cache."""
     config = env.mystnb_config
@@ -114,9 +153,10 @@ def execute_in_parallel(app, env, docnames):
         run.sort(key=lambda p: -guess[p])
         LOGGER.info(f"executing {len(run)} notebook(s) on {min(jobs, len(run))} worker(s)")
         start = time.perf_counter()
-        with ProcessPoolExecutor(max_workers=min(jobs, len(run))) as pool:
+        with warm_zygote(jobs > 1) as kernel_manager_class, \
+                ProcessPoolExecutor(max_workers=min(jobs, len(run))) as pool:
             futures = [pool.submit(execute_one, p, config.execution_timeout, config.execution_allow_errors,
-                                   config.execution_in_temp, jobs > 1) for p in run]
+                                   config.execution_in_temp, jobs > 1, kernel_manager_class) for p in run]
             for future in as_completed(futures):
                 path, seconds, nb, trace, slowest = future.result()
                 name = os.path.relpath(path, app.srcdir)

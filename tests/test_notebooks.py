@@ -155,3 +155,27 @@ def test_loader_offline_error_names_the_variable(fetch, tmp_path, monkeypatch):
         fetch["fetch"](URL, SHA)
     assert "\n" not in str(err.value), "the error must be one line"
     assert not (tmp_path / "events.csv").exists()
+
+
+# --- the build's warm kernels (scripts/warm_kernels.py) --------------------------------------
+
+def test_warm_kernel_is_a_fresh_kernel_with_packages_preloaded(tmp_path, monkeypatch):
+    """A warm kernel runs in the notebook's folder and environment with an empty namespace and
+    inline figures, like a plain one; only the common packages are already loaded; errors fail."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import parallel_execution
+
+    monkeypatch.setenv("DL4P_TEST_VAR", "passed through")
+    good = write_notebook(tmp_path / "pages" / "good.ipynb",
+                          "import os, sys\nprint(os.getcwd(), os.environ['DL4P_TEST_VAR'], 'torch' in sys.modules)",
+                          "assert 'np' not in dir() and 'plt' not in dir()",
+                          "import matplotlib.pyplot as plt\nplt.plot([0, 1])\nplt.show()")
+    bad = write_notebook(tmp_path / "pages" / "bad.ipynb", "np.zeros(3)")
+    with parallel_execution.warm_zygote(one_thread=True) as manager:
+        assert manager is not None, "the zygote did not start"
+        runs = [parallel_execution.execute_one(str(nb), 120, False, False, True, manager) for nb in (good, bad)]
+    (_, _, nb_good, trace_good, _), (_, _, nb_bad, trace_bad, _) = runs
+    assert nb_good is not None, trace_good
+    assert nb_good.cells[0].outputs[0]["text"].split() == [str(tmp_path / "pages"), "passed", "through", "True"]
+    assert any("image/png" in o.get("data", {}) for o in nb_good.cells[2].outputs)
+    assert nb_bad is None and "NameError" in trace_bad
