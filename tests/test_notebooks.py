@@ -179,3 +179,35 @@ def test_warm_kernel_is_a_fresh_kernel_with_packages_preloaded(tmp_path, monkeyp
     assert nb_good.cells[0].outputs[0]["text"].split() == [str(tmp_path / "pages"), "passed", "through", "True"]
     assert any("image/png" in o.get("data", {}) for o in nb_good.cells[2].outputs)
     assert nb_bad is None and "NameError" in trace_bad
+
+
+# Submodules a warm kernel has loaded that a plain kernel loads only when they are imported:
+# a page that uses one through its parent package without importing it would pass the build and
+# fail on Colab. (SciPy's and PyTorch's submodules load on attribute access; these do not.)
+NOT_AUTOLOADED = ["matplotlib.pyplot", "PIL.Image"] + [f"sklearn.{m}" for m in (
+    "model_selection", "linear_model", "metrics", "preprocessing", "datasets", "ensemble", "decomposition")]
+
+
+def unimported_submodules(code):
+    """The NOT_AUTOLOADED modules that `code` uses as attributes of their parent without importing them."""
+    missing = []
+    body = re.sub(r"^\s*(import|from) [^\n]*", "", code, flags=re.MULTILINE)   # code without its import lines
+    for module in NOT_AUTOLOADED:
+        parent, child = module.rsplit(".", 1)
+        used = re.search(rf"(?<![\w.]){re.escape(module)}\.", body)
+        imported = re.search(rf"^\s*(import {re.escape(module)}\b|from {re.escape(module)}(\.\w+)* import|"
+                             rf"from {re.escape(parent)} import [^\n]*\b{child}\b)", code, flags=re.MULTILINE)
+        if used and not imported:
+            missing.append(module)
+    return missing
+
+
+def test_unimported_submodule_check_can_fail():
+    assert unimported_submodules("import sklearn\nsklearn.metrics.f1_score(y, p)") == ["sklearn.metrics"]
+    assert unimported_submodules("import matplotlib.pyplot as plt\nimport sklearn.metrics\nsklearn.metrics.f1_score") == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_no_submodule_used_without_its_import(path):
+    code = "\n".join(c.source for c in read_nb(path).cells if c.cell_type == "code")
+    assert not unimported_submodules(code), f"{path.name}: import {unimported_submodules(code)} explicitly"
