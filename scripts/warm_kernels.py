@@ -26,6 +26,8 @@ import threading
 SOCKET_ENV = "DL4PHYS_WARM_SOCKET"
 # Imported once in the zygote; each is skipped if it is not installed. No module here prints or
 # warns on import, so a notebook's outputs are the same as in a plain kernel.
+# tests/test_notebooks.py NOT_AUTOLOADED lists the submodules here that a plain `import parent`
+# may not provide; add a new one there too.
 PRELOAD = [
     "numpy", "scipy", "scipy.linalg", "scipy.optimize", "scipy.stats", "scipy.ndimage", "scipy.signal",
     "scipy.special", "scipy.sparse", "pandas", "matplotlib", "matplotlib.pyplot",

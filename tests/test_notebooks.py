@@ -181,9 +181,11 @@ def test_warm_kernel_is_a_fresh_kernel_with_packages_preloaded(tmp_path, monkeyp
     assert nb_bad is None and "NameError" in trace_bad
 
 
-# Submodules a warm kernel has loaded that a plain kernel loads only when they are imported:
-# a page that uses one through its parent package without importing it would pass the build and
-# fail on Colab. (SciPy's and PyTorch's submodules load on attribute access; these do not.)
+# Submodules a warm kernel has loaded (scripts/warm_kernels.py PRELOAD) that a plain kernel may load
+# only when they are imported: a page that uses one through its parent package without importing it
+# would pass the build and fail on Colab. SciPy's and PyTorch's submodules load on attribute access;
+# pyplot and PIL.Image do not; scikit-learn 1.9 loads its submodules lazily too, but older releases
+# (as on Colab) did not, so they stay in the list. Keep it in step with PRELOAD.
 NOT_AUTOLOADED = ["matplotlib.pyplot", "PIL.Image"] + [f"sklearn.{m}" for m in (
     "model_selection", "linear_model", "metrics", "preprocessing", "datasets", "ensemble", "decomposition")]
 
